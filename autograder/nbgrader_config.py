@@ -1,0 +1,33 @@
+"""nbgrader configuration of the course. Run nbgrader commands from this folder.
+
+The course directory is the repository: instructors edit solutions/ (nbgrader's source),
+`nbgrader generate_assignment` writes lessons/ (the release), and a class's submissions,
+grades and feedback live in autograder/class/, which git ignores.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+here = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = os.path.dirname(here)
+c.CourseDirectory.course_id = "scaling-ml"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "lessons"
+c.CourseDirectory.submitted_directory = "autograder/class/submitted"
+c.CourseDirectory.autograded_directory = "autograder/class/autograded"
+c.CourseDirectory.feedback_directory = "autograder/class/feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "class", "gradebook.db")
+# Lessons carry the helper data files of a module; never ship solutions' scratch output.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# A student who deletes a test cell gets it back before grading.
+c.OverwriteCells.add_missing_cells = True
+# Feedback never shows hidden tests.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# A slow or stuck cell is stopped, not waited on forever.
+c.ExecutePreprocessor.timeout = 300
