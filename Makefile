@@ -1,22 +1,25 @@
 # The course's commands. `make lab` and `make test` are the two a user needs.
 .PHONY: lab test lessons grade bench venv test-venv
 
+# nbgrader runs tools such as alembic by name: the environment's bin/ comes first.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
 lab: venv
 	scripts/lab.sh
 
 test: test-venv
-	.venv/bin/python -m pytest
+	python -m pytest
 
 # Regenerate lessons/ from solutions/ with nbgrader (the instructor's edit -> release step).
 lessons: venv
-	cd autograder && ../.venv/bin/nbgrader generate_assignment --force --CourseDirectory.assignment_id='*' --log-level=WARN
+	cd autograder && nbgrader generate_assignment --force --CourseDirectory.assignment_id='*' --log-level=WARN
 
 # Plain nbgrader autograde of a collected class: make grade ASSIGNMENT=00-measuring-scale
 grade: venv
-	cd autograder && ../.venv/bin/nbgrader autograde "$(ASSIGNMENT)"
+	cd autograder && nbgrader autograde "$(ASSIGNMENT)"
 
 bench: venv
-	.venv/bin/python bench/run.py
+	python bench/run.py
 
 venv:
 	scripts/venv.sh runtime

@@ -17,6 +17,7 @@ c.CourseDirectory.release_directory = "lessons"
 c.CourseDirectory.submitted_directory = "autograder/class/submitted"
 c.CourseDirectory.autograded_directory = "autograder/class/autograded"
 c.CourseDirectory.feedback_directory = "autograder/class/feedback"
+os.makedirs(os.path.join(here, "class"), exist_ok=True)  # where the gradebook lives
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "class", "gradebook.db")
 # Lessons carry the helper data files of a module; never ship solutions' scratch output.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]

@@ -44,9 +44,15 @@ def run(job):
 
 def main(job_path, result_path):
     sys.path.insert(0, os.getcwd())  # the notebook's folder, as in the kernel
-    with open(job_path, "rb") as f:
-        job = pickle.load(f)
-    outcome = run(job)
+    try:
+        with open(job_path, "rb") as f:
+            job = pickle.load(f)
+    except Exception as exc:
+        outcome = {"error": f"the grader could not copy your function into its measuring process ({_describe(exc)}). "
+                            "Functions wrapped by decorators such as functools.lru_cache cannot be copied: "
+                            "remove the decorator (caching cannot help on the fresh inputs the grader uses)."}
+    else:
+        outcome = run(job)
     with open(result_path, "wb") as f:
         pickle.dump(outcome, f)
 

@@ -64,7 +64,10 @@ def _seconds(t):
 
 
 def _short(value, limit=200):
-    text = np.array2string(value, threshold=20) if isinstance(value, np.ndarray) else repr(value)
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, threshold=20)
+    else:
+        text = str(value) if isinstance(value, np.generic) else repr(value)
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
