@@ -76,7 +76,10 @@ class Explorer:
     """Sliders for the parallel fraction p and workers n, both laws side by side, the
     efficiency they imply, and the learner's measured points with the curve fitted to them."""
 
-    def __init__(self, strong=None, weak=None, title="", max_workers=32):
+    def __init__(self, strong=None, weak=None, title="", max_workers=32, x_label="workers n"):
+        # x_label: Amdahl's law also describes one part of a program made n times faster
+        # (module 01's profile), where n is that part's speedup rather than a worker count.
+        self._x_label = x_label
         if not isinstance(max_workers, numbers.Integral) or max_workers < 1:
             raise ValueError(f"max_workers must be a whole number >= 1, got {max_workers!r}")
         self._strong = _points(strong, "strong-scaling")
@@ -151,7 +154,7 @@ class Explorer:
                         label=f"fit, p = {fitted:.3f}")
             if len(n):
                 ax.plot(n, s, marker, color="black", label="measured")
-            ax.set(title=title, xlabel="workers n", ylabel=ylabel, xlim=left_right, ylim=(0, top))
+            ax.set(title=title, xlabel=self._x_label, ylabel=ylabel, xlim=left_right, ylim=(0, top))
         self._limit = strong_ax.axhline(0, color=AMDAHL_COLOR, linewidth=0.8, alpha=0.6,
                                         label="limit 1/(1 − p)")
 
@@ -168,7 +171,7 @@ class Explorer:
                 efficiency_ax.plot(n, eff, marker, color=color, markeredgecolor="black",
                                    label=label)
         efficiency_top = 1.05 * max([100.0, *measured[0], *measured[1]])
-        efficiency_ax.set(title="Efficiency", xlabel="workers n", ylabel="efficiency (%)",
+        efficiency_ax.set(title="Efficiency", xlabel=self._x_label, ylabel="efficiency (%)",
                           xlim=left_right, ylim=(0, efficiency_top))
 
         self._markers = [ax.axvline(1, color="black", linewidth=0.8, alpha=0.4)
@@ -224,6 +227,6 @@ class Explorer:
         display(self.widget)
 
 
-def explore(strong=None, weak=None, title="", max_workers=32):
+def explore(strong=None, weak=None, title="", max_workers=32, x_label="workers n"):
     """Build an Explorer; end a notebook cell with it to show it."""
-    return Explorer(strong=strong, weak=weak, title=title, max_workers=max_workers)
+    return Explorer(strong=strong, weak=weak, title=title, max_workers=max_workers, x_label=x_label)

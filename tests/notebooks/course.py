@@ -5,11 +5,17 @@ the repository (lessons/, autograder/class/) is touched.
 """
 
 import json
+import os
 import pathlib
+import runpy
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
+import nbformat
+import psutil
 from nbgrader.api import Gradebook
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -27,13 +33,21 @@ class Course:
         )
 
     def nbgrader(self, *args, timeout=900):
-        """Run an nbgrader command here; fail with its output if it fails."""
+        """Run an nbgrader command here; fail with its output if it fails.
+
+        Returns (wall seconds, peak memory in bytes of the command and all its processes)."""
         bin_dir = pathlib.Path(sys.executable).parent
-        env = {**__import__("os").environ, "PATH": f"{bin_dir}:{__import__('os').environ['PATH']}"}
-        done = subprocess.run([str(bin_dir / "nbgrader"), *args], cwd=self.root, env=env,
-                              capture_output=True, text=True, timeout=timeout)
-        assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-        return done
+        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+        started = time.monotonic()
+        command = subprocess.Popen([str(bin_dir / "nbgrader"), *args], cwd=self.root, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        peak = PeakMemory(command.pid)
+        try:
+            output, _ = command.communicate(timeout=timeout)
+        finally:
+            peak.stop()
+        assert command.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{output}"
+        return time.monotonic() - started, peak.bytes
 
     def generate(self, module):
         shutil.copytree(REPO / "solutions" / module, self.root / "solutions" / module)
@@ -61,6 +75,50 @@ class Course:
                 for grade in notebook.grades:
                     out[(notebook.name, grade.name)] = (grade.score, grade.max_score, grade.needs_manual_grade)
         return out
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and all its descendants, summed, until stopped."""
+
+    def __init__(self, pid, interval=0.05):
+        self.bytes, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(pid, interval), daemon=True)
+        self._thread.start()
+
+    def _sample(self, pid, interval):
+        try:
+            root = psutil.Process(pid)
+            while not self._stop.is_set():
+                total = 0
+                for process in [root, *root.children(recursive=True)]:
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.Error:
+                        pass  # ended between listing and reading
+                self.bytes = max(self.bytes, total)
+                self._stop.wait(interval)
+        except psutil.Error:
+            pass
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+def with_edits(source, edits, target):
+    """Write `source` notebook to `target` with cells (by nbgrader grade_id) given new sources."""
+    notebook = nbformat.read(source, as_version=4)
+    ids = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in notebook.cells}
+    for grade_id, new_source in edits.items():
+        assert grade_id in ids, f"no cell {grade_id!r} in {source}"
+        ids[grade_id].source = new_source
+    nbformat.write(notebook, target)
+
+
+def samples(module):
+    """The wrong-answer samples of a module: tests/notebooks/samples/<module>.py, if any."""
+    path = pathlib.Path(__file__).parent / "samples" / f"{module}.py"
+    return runpy.run_path(str(path))["SAMPLES"] if path.exists() else {}
 
 
 def notebook_cells(path):

@@ -1,29 +1,36 @@
-"""Every module, through the real nbgrader pipeline: lessons in sync, full marks, blank zero."""
-
-import pathlib
+"""Every module through the real nbgrader pipeline: lessons in sync, full marks within the
+time and memory budget, blank lessons zero, and wrong answers losing exactly their points."""
 
 import pytest
 
 from conftest import MODULES, REPO
-from notebooks.course import Course, notebook_cells
+from notebooks.course import Course, notebook_cells, samples, with_edits
+
+BUDGET_SECONDS, BUDGET_BYTES = 90, 1.5e9  # per solution notebook, on 2 cores
 
 
 @pytest.fixture(scope="module", params=MODULES)
 def graded(request, tmp_path_factory):
-    """Generate the module's lessons afresh, then autograde two students:
-    `solution` hands in the instructor's notebooks, `blank` the committed lessons untouched."""
+    """Generate the module's lessons afresh, then autograde: `solution` hands in the instructor's
+    notebooks (alone, to measure its time and memory), then `blank` the committed lessons
+    untouched and `sample-<name>` each wrong-answer sample."""
     module = request.param
     course = Course(tmp_path_factory.mktemp(module))
     release = course.generate(module)
     sources = sorted((REPO / "solutions" / module).glob("*.ipynb"))
     course.submit("solution", module, {p.name: p for p in sources})
+    cost = course.nbgrader("autograde", module, "--student", "solution")
     course.submit("blank", module, {p.name: REPO / "lessons" / module / p.name for p in sources})
-    course.nbgrader("autograde", module)
-    return module, course, release
+    for name, sample in samples(module).items():
+        edited = course.root / f"{name}.ipynb"
+        with_edits(REPO / "solutions" / module / sample["notebook"], sample["edits"], edited)
+        course.submit(f"sample-{name}", module, {sample["notebook"]: edited})
+    course.nbgrader("autograde", module)  # the students not graded yet
+    return module, course, release, cost
 
 
 def test_committed_lessons_match_regenerated(graded):
-    module, course, release = graded
+    module, course, release, _ = graded
     committed = REPO / "lessons" / module
     regenerated = sorted(p.relative_to(release) for p in release.rglob("*") if p.is_file())
     assert sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file()) == regenerated, \
@@ -36,8 +43,11 @@ def test_committed_lessons_match_regenerated(graded):
             assert (committed / path).read_bytes() == (release / path).read_bytes()
 
 
-def test_solution_scores_full_marks(graded):
-    module, course, _ = graded
+def test_solution_scores_full_marks_within_budget(graded):
+    module, course, _, (seconds, peak) = graded
+    print(f"{module}: solution autograded in {seconds:.1f} s, peak memory {peak / 2**20:.0f} MiB")
+    assert seconds < BUDGET_SECONDS, f"{module}'s solution took {seconds:.0f} s to grade (budget {BUDGET_SECONDS} s)"
+    assert peak < BUDGET_BYTES, f"{module}'s solution peaked at {peak / 2**20:.0f} MiB (budget 1.5 GB)"
     scores = course.scores(module, "solution")
     autograded = {cell: s for cell, s in scores.items() if not s[2]}
     assert autograded, f"{module} has no autograded cells"
@@ -47,7 +57,17 @@ def test_solution_scores_full_marks(graded):
 
 
 def test_blank_lesson_scores_zero(graded):
-    module, course, _ = graded
+    module, course, _, _ = graded
     scores = course.scores(module, "blank")
     earned = {cell: score for cell, (score, _, manual) in scores.items() if not manual and score != 0}
     assert not earned, f"a blank {module} lesson earned points in: {earned}"
+
+
+def test_wrong_answers_lose_exactly_their_points(graded):
+    module, course, _, _ = graded
+    for name, sample in samples(module).items():
+        scores = course.scores(module, f"sample-{name}")
+        got = {cell: score for (_, cell), (score, _, manual) in scores.items() if not manual}
+        want = {cell: sample["scores"].get(cell, max_score)
+                for (_, cell), (_, max_score, manual) in scores.items() if not manual}
+        assert got == want, f"{module} sample {name!r} ({sample['why']}): scored {got}, expected {want}"

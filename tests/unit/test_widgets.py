@@ -203,3 +203,8 @@ def test_widget_layout_and_display(widgets_module, monkeypatch):
     monkeypatch.setattr(widgets_module, "display", shown.append)
     ex._ipython_display_()
     assert shown == [ex.widget]
+
+
+def test_x_label_names_what_n_counts(widgets_module):
+    ex = widgets_module.Explorer(strong=[(1, 1.0), (4, 2.0)], x_label="hot-spot speedup s (×)")
+    assert all(ax.get_xlabel() == "hot-spot speedup s (×)" for ax in ex.figure.axes)
