@@ -1,11 +1,15 @@
 # The course's commands. `make lab` and `make test` are the two a user needs.
-.PHONY: lab test lessons grade bench venv test-venv
+.PHONY: lab instructor test lessons grade bench venv test-venv
 
 # nbgrader runs tools such as alembic by name: the environment's bin/ comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 lab: venv
 	scripts/lab.sh
+
+# The instructor's JupyterLab: the whole course, with nbgrader's formgrader working.
+instructor: venv
+	LAB_DIR=$(CURDIR) scripts/lab.sh
 
 test: test-venv
 	python -m pytest

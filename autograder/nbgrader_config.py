@@ -17,8 +17,9 @@ c.CourseDirectory.release_directory = "lessons"
 c.CourseDirectory.submitted_directory = "autograder/class/submitted"
 c.CourseDirectory.autograded_directory = "autograder/class/autograded"
 c.CourseDirectory.feedback_directory = "autograder/class/feedback"
-os.makedirs(os.path.join(here, "class"), exist_ok=True)  # where the gradebook lives
+os.makedirs(os.path.join(here, "class", "exchange"), exist_ok=True)  # gradebook and exchange live here
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "class", "gradebook.db")
+c.Exchange.root = os.path.join(here, "class", "exchange")
 # Lessons carry the helper data files of a module; never ship solutions' scratch output.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-MODULES = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
+from repo import REPO
+
 
 _tier_seconds = collections.Counter()
 

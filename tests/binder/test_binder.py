@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import REPO
+from repo import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 from pins import pip_pins  # noqa: E402

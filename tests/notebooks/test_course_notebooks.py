@@ -3,7 +3,7 @@ time and memory budget, blank lessons zero, and wrong answers losing exactly the
 
 import pytest
 
-from conftest import MODULES, REPO
+from repo import MODULES, REPO
 from notebooks.course import Course, notebook_cells, samples, with_edits
 
 BUDGET_SECONDS, BUDGET_BYTES = 90, 1.5e9  # per solution notebook, on 2 cores

@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import REPO
+from repo import REPO
 
 
 def free_port():
