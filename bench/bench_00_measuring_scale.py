@@ -18,7 +18,7 @@ def sum_of_squares_numpy(n):
 
 
 def run(table):
-    n = 200_000
+    n = 1_000_000
     compared = timing.compare(sum_of_squares_loop, sum_of_squares_numpy, n, repeats=7)
     workload = f"sum of squares, n = {n:,}"
     table.add(workload, "Python loop", compared.baseline.best)
