@@ -121,6 +121,25 @@ def samples(module):
     return runpy.run_path(str(path))["SAMPLES"] if path.exists() else {}
 
 
+def hand_ins(module):
+    """The samples packed into as few submissions as possible: every submission re-runs the
+    whole notebook, so samples that touch different cells (edited or expected to lose points)
+    of the same notebook share one. A sample with "alone": True gets its own.
+    Returns [(notebook, {name: sample, ...}), ...]."""
+    packed = []
+    for name, sample in samples(module).items():
+        touched = set(sample["edits"]) | set(sample["scores"])
+        for notebook, group, cells in packed:
+            if (notebook == sample["notebook"] and not touched & cells and not sample.get("alone")
+                    and not any(other.get("alone") for other in group.values())):
+                group[name] = sample
+                cells |= touched
+                break
+        else:
+            packed.append((sample["notebook"], {name: sample}, touched))
+    return [(notebook, group) for notebook, group, _ in packed]
+
+
 def notebook_cells(path):
     """A notebook's cells, minus fields that do not affect what a student sees (for comparing)."""
     cells = json.loads(pathlib.Path(path).read_text())["cells"]

@@ -4,7 +4,7 @@ time and memory budget, blank lessons zero, and wrong answers losing exactly the
 import pytest
 
 from repo import MODULES, REPO
-from notebooks.course import Course, notebook_cells, samples, with_edits
+from notebooks.course import Course, hand_ins, notebook_cells, with_edits
 
 BUDGET_SECONDS, BUDGET_BYTES = 90, 1.5e9  # per solution notebook, on 2 cores
 
@@ -13,7 +13,7 @@ BUDGET_SECONDS, BUDGET_BYTES = 90, 1.5e9  # per solution notebook, on 2 cores
 def graded(request, tmp_path_factory):
     """Generate the module's lessons afresh, then autograde: `solution` hands in the instructor's
     notebooks (alone, to measure its time and memory), then `blank` the committed lessons
-    untouched and `sample-<name>` each wrong-answer sample."""
+    untouched and `sample-<k>` the wrong-answer samples, packed (see hand_ins)."""
     module = request.param
     course = Course(tmp_path_factory.mktemp(module))
     release = course.generate(module)
@@ -21,10 +21,11 @@ def graded(request, tmp_path_factory):
     course.submit("solution", module, {p.name: p for p in sources})
     cost = course.nbgrader("autograde", module, "--student", "solution")
     course.submit("blank", module, {p.name: REPO / "lessons" / module / p.name for p in sources})
-    for name, sample in samples(module).items():
-        edited = course.root / f"{name}.ipynb"
-        with_edits(REPO / "solutions" / module / sample["notebook"], sample["edits"], edited)
-        course.submit(f"sample-{name}", module, {sample["notebook"]: edited})
+    for k, (notebook, group) in enumerate(hand_ins(module)):
+        edited = course.root / f"sample-{k}.ipynb"
+        edits = {cell: source for sample in group.values() for cell, source in sample["edits"].items()}
+        with_edits(REPO / "solutions" / module / notebook, edits, edited)
+        course.submit(f"sample-{k}", module, {notebook: edited})
     course.nbgrader("autograde", module)  # the students not graded yet
     return module, course, release, cost
 
@@ -65,9 +66,12 @@ def test_blank_lesson_scores_zero(graded):
 
 def test_wrong_answers_lose_exactly_their_points(graded):
     module, course, _, _ = graded
-    for name, sample in samples(module).items():
-        scores = course.scores(module, f"sample-{name}")
+    for k, (_, group) in enumerate(hand_ins(module)):
+        scores = course.scores(module, f"sample-{k}")
+        expected = {cell: score for sample in group.values() for cell, score in sample["scores"].items()}
         got = {cell: score for (_, cell), (score, _, manual) in scores.items() if not manual}
-        want = {cell: sample["scores"].get(cell, max_score)
-                for (_, cell), (_, max_score, manual) in scores.items() if not manual}
-        assert got == want, f"{module} sample {name!r} ({sample['why']}): scored {got}, expected {want}"
+        want = {cell: expected.get(cell, max_score) for (_, cell), (_, max_score, manual) in scores.items()
+                if not manual}
+        wrong = {cell: f"scored {got[cell]}, expected {want[cell]}" for cell in want if got[cell] != want[cell]}
+        which = "; ".join(f"{name} ({sample['why']})" for name, sample in group.items())
+        assert not wrong, f"{module} samples {which}: {wrong}"
