@@ -36,7 +36,7 @@ def test_lesson_runs_and_its_explorer_reacts(page, served, module):
     page.screenshot(path=SCREENSHOTS / f"{module}-opened.png")
 
     open_notebook(page, served, f"{module}-completed/{notebook}")
-    run_all(page, seconds=180)
+    run_all(page, seconds=300)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, f"Run All on {module} (solutions pasted in) showed errors:\n" + \
         "\n---\n".join(errors.all_inner_texts())[:3000]
