@@ -5,6 +5,7 @@ The course directory is the repository: instructors edit solutions/ (nbgrader's 
 grades and feedback live in autograder/class/, which git ignores.
 """
 
+import importlib.util
 import os
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -25,11 +26,18 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # A student who deletes a test cell gets it back before grading.
 c.OverwriteCells.add_missing_cells = True
-# Feedback never shows hidden tests.
+# Feedback never shows hidden tests: neither their lines nor the tracebacks that quote them.
+_spec = importlib.util.spec_from_file_location("autograder_feedback", os.path.join(here, "feedback.py"))
+_feedback = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_feedback)
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    _feedback.HiddenTestTracebacks,  # before ClearHiddenTests, which removes the marker it looks for
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # A slow or stuck cell is stopped, not waited on forever.
 c.ExecutePreprocessor.timeout = 300
+# An LMS download for `nbgrader zip_collect` (and `python -m autograder grade --submissions X.zip`):
+# one folder per student inside the archive, e.g. alice/00-measuring-scale.ipynb.
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/]+)/(?P<file_id>[^/]+\.ipynb)$"

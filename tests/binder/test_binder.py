@@ -67,3 +67,11 @@ def test_start_sets_the_kernel_environment():
     done = subprocess.run([str(REPO / "binder" / "start"), "env"], capture_output=True, text=True, check=True)
     assert "KERAS_BACKEND=jax" in done.stdout.splitlines()
     assert "XLA_FLAGS=--xla_force_host_platform_device_count=4" in done.stdout.splitlines()
+    # Dask formats its dashboard link with the environment: on Binder it goes through JupyterLab's proxy.
+    assert "DASK_DISTRIBUTED__DASHBOARD__LINK={JUPYTERHUB_SERVICE_PREFIX}proxy/{port}/status" in done.stdout.splitlines()
+    script = ("import dask, distributed.utils;"
+              "print(distributed.utils.format_dashboard_link('127.0.0.1', 8787))")
+    env = {**os.environ, "JUPYTERHUB_SERVICE_PREFIX": "/user/someone/"}
+    link = subprocess.run([str(REPO / "binder" / "start"), sys.executable, "-c", script], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert link == "/user/someone/proxy/8787/status"

@@ -1,0 +1,233 @@
+"""The submission corpus: what students hand in, and exactly what each must score.
+
+Every case starts from the module's lesson with the instructor's solutions typed in (what a
+good student hands in) and breaks one thing. Generic cases are made for any module from its
+notebooks; module-specific cases (partial, slow, memoised, hard-coded ...) come from
+tests/submissions/corpus/<module>.py, or, for a module without one, from its notebook-tier samples:
+
+    NOTEBOOK = "00-measuring-scale.ipynb"   # the notebook the cases edit (default: the first)
+    TARGET = "speedup-efficiency"           # the solution cell generic cases break (default: the
+                                            # middle code solution cell)
+    NEEDS_TARGET = ["speedup-efficiency-tests"]  # test cells that fail without it (default: the
+                                            # test cells between TARGET and the next solution cell)
+    CASES = {"name": {"why": ..., "edits": {grade_id: new source}, "scores": {grade_id: score},
+                      "events": [...], "flags": [...]}}
+
+Expected scores: every autograded cell keeps full marks unless the case says otherwise; a
+manually graded answer stays to be graded by hand (None), or scores 0 when nothing was
+written. A case breaks TARGET either without killing the kernel (only NEEDS_TARGET fail) or by
+killing it (every test cell from TARGET on scores 0, every cell before keeps its points).
+"""
+
+import copy
+import pathlib
+import runpy
+
+import nbformat
+
+from repo import REPO
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+LOOP = "while True:\n    pass\n"
+BARE_EXCEPT_LOOP = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass\n"
+MEMORY_HOG = ("import numpy as np\n"
+              "blocks = [np.zeros(2**24) for _ in range(100_000)]  # 128 MiB at a time, up to 12 TiB\n")
+FORK_LOOP = ("import os, time\n"
+             "while True:\n    if os.fork() == 0:\n        time.sleep(600)\n        os._exit(0)\n")
+SYS_EXIT = "import sys\nsys.exit('giving up here')\n"
+OS_EXIT = "import os\nos._exit(3)\n"
+SEGFAULT = "import ctypes\nctypes.string_at(0)  # reads address 0: SIGSEGV\n"
+CLOCK_PATCH = ("\nimport os, time\n_real_clock = time.perf_counter\n"
+               "time.perf_counter = lambda: _real_clock()  # same clock, patched all the same\n"
+               "graded = os.environ.get('NBGRADER_EXECUTION') == 'autograde'\n")
+
+
+def definition(module):
+    """tests/submissions/corpus/<module>.py, or else the module's wrong-answer samples of the notebook
+    tier (tests/notebooks/samples/<module>.py: the same edits-and-scores format) as its own cases."""
+    path = HERE / "corpus" / f"{module}.py"
+    if path.exists():
+        return runpy.run_path(str(path))
+    samples = REPO / "tests" / "notebooks" / "samples" / f"{module}.py"
+    if samples.exists():
+        found = runpy.run_path(str(samples))
+        return {"NOTEBOOK": found["NOTEBOOK"], "CASES": found["SAMPLES"]}
+    return {}
+
+
+def _meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def _without_markers(source):
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def correct_notebook(module, name):
+    """The lesson with every solution cell answered as in the instructor's source."""
+    lesson = nbformat.read(REPO / "lessons" / module / name, as_version=4)
+    solution = nbformat.read(REPO / "solutions" / module / name, as_version=4)
+    answers = {_meta(cell)["grade_id"]: _without_markers(cell.source) for cell in solution.cells
+               if _meta(cell).get("solution")}
+    for cell in lesson.cells:
+        if _meta(cell).get("solution"):
+            cell.source = answers[_meta(cell)["grade_id"]]
+    return lesson
+
+
+class Module:
+    """A module's notebooks, graded cells and the definition of its cases."""
+
+    def __init__(self, module):
+        self.module = module
+        self.definition = definition(module)
+        self.names = sorted(p.name for p in (REPO / "lessons" / module).glob("*.ipynb"))
+        self.notebook = self.definition.get("NOTEBOOK", self.names[0])
+        self.correct = {name: correct_notebook(module, name) for name in self.names}
+        cells = self.correct[self.notebook].cells
+        self.order = [_meta(c)["grade_id"] for c in cells if _meta(c).get("grade_id")]
+        answers = [_meta(c)["grade_id"] for c in cells
+                   if _meta(c).get("solution") and not _meta(c).get("grade") and c.cell_type == "code"]
+        self.target = self.definition.get("TARGET", answers[len(answers) // 2])
+        after = self.order[self.order.index(self.target) + 1:]
+        following = [g for g in after if g in answers]
+        until = self.order.index(following[0]) if following else len(self.order)
+        self.tests = {name: [(_meta(c)["grade_id"], float(_meta(c)["points"]), c.cell_type == "code"
+                              and not _meta(c).get("solution"))
+                             for c in nb.cells if _meta(c).get("grade")] for name, nb in self.correct.items()}
+        autograded = {g for g, _, auto in self.tests[self.notebook] if auto}
+        self.needs_target = self.definition.get(
+            "NEEDS_TARGET", [g for g in self.order[self.order.index(self.target) + 1:until] if g in autograded])
+        self.first_test = next(g for g in self.order if g in autograded)
+
+    def cell(self, notebook, grade_id):
+        return next(c for c in notebook.cells if _meta(c).get("grade_id") == grade_id)
+
+    def scores(self, lost=(), blank=False):
+        """{(notebook, grade_id): expected auto score}; `lost` cells of NOTEBOOK score 0 (or a given value)."""
+        lost = lost if isinstance(lost, dict) else {g: 0.0 for g in lost}
+        expected = {}
+        for name, tests in self.tests.items():
+            for grade_id, points, auto in tests:
+                if blank:
+                    expected[(name, grade_id)] = 0.0
+                elif name == self.notebook and grade_id in lost:
+                    expected[(name, grade_id)] = float(lost[grade_id])
+                else:
+                    expected[(name, grade_id)] = points if auto else None
+        return expected
+
+    def from_target_on(self):
+        """Autograded cells of NOTEBOOK at or after TARGET: what a dead kernel there costs."""
+        after = set(self.order[self.order.index(self.target):])
+        return [g for g, _, auto in self.tests[self.notebook] if auto and g in after]
+
+
+def _write(folder, files):
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            nbformat.write(content, folder / name)
+    (folder / "timestamp.txt").write_text("2026-11-22 12:00:00.000000 UTC")
+
+
+def build(module, folder):
+    """Write the corpus of `module` into folder/<case>/<module>/ and return the table of expectations:
+    {case: {"why", "scores": {(notebook, grade_id): score or None}, "events": set, "flags": set}}."""
+    m = Module(module)
+    folder = pathlib.Path(folder)
+    table = {}
+
+    def case(name, why, notebook=None, lost=(), events=(), flags=(), blank=False, files=None):
+        files = files or {**m.correct, **({m.notebook: notebook} if notebook is not None else {})}
+        _write(folder / name / module, files)
+        table[name] = {"why": why, "scores": m.scores(lost, blank), "events": set(events), "flags": set(flags)}
+
+    def edited(edits=None, prepend=None, append=None, cell_type=None):
+        notebook = copy.deepcopy(m.correct[m.notebook])
+        for grade_id, source in (edits or {}).items():
+            m.cell(notebook, grade_id).source = source
+        target = m.cell(notebook, m.target)
+        target.source = (prepend or "") + target.source + (append or "")
+        if cell_type:
+            target.cell_type = cell_type
+            target.pop("outputs", None)
+            target.pop("execution_count", None)
+        return notebook
+
+    lessons = {name: nbformat.read(REPO / "lessons" / module / name, as_version=4) for name in m.names}
+    dead = m.from_target_on()
+    case("correct", "the instructor's solutions typed into the lesson", edited())
+    case("blank", "the lesson handed in untouched", files=lessons, blank=True)
+    broken = nbformat.writes(m.correct[m.notebook]).encode()
+    case("broken-json", "the notebook's JSON cut off half-way",
+         files={**m.correct, m.notebook: broken[:len(broken) // 2]},
+         lost=[g for g, _, _ in m.tests[m.notebook]], events=["unreadable"])
+    case("empty-file", "an empty file instead of the notebook", files={**m.correct, m.notebook: b""},
+         lost=[g for g, _, _ in m.tests[m.notebook]], events=["unreadable"])
+    renamed = {name: nb for name, nb in m.correct.items() if name != m.notebook}
+    renamed[m.notebook.replace(".ipynb", "-Copy1.ipynb")] = m.correct[m.notebook]
+    case("renamed", "the notebook handed in as <name>-Copy1.ipynb", files=renamed, events=["renamed"])
+    case("infinite-loop", "an endless loop in an answer: interrupted, the rest runs", edited(prepend=LOOP),
+         lost=m.needs_target, events=["timeout"])
+    case("loop-bare-except", "an endless loop inside a bare except: the kernel is killed",
+         edited(prepend=BARE_EXCEPT_LOOP),
+         lost=dead, events=["timeout", "kernel-died"])
+    case("memory-hog", "allocates until the memory cap stops it (MemoryError)", edited(prepend=MEMORY_HOG),
+         lost=m.needs_target, events=["memory"])
+    case("fork-loop", "starts processes in a loop until the process cap stops the kernel", edited(prepend=FORK_LOOP),
+         lost=dead, events=["kernel-died"])
+    case("sys-exit", "sys.exit() in an answer: IPython catches it, the rest runs", edited(prepend=SYS_EXIT),
+         lost=m.needs_target)
+    case("os-exit", "os._exit() in an answer: the kernel dies", edited(prepend=OS_EXIT), lost=dead,
+         events=["kernel-died"])
+    case("segfault", "a segmentation fault in an answer: the kernel dies", edited(prepend=SEGFAULT), lost=dead,
+         events=["kernel-died"])
+    case("clock-patch", "patches time.perf_counter (harmlessly) and checks NBGRADER_EXECUTION",
+         edited(append=CLOCK_PATCH), flags=["clock", "nbgrader-env"])
+    case("edited-test", "a test cell emptied: nbgrader restores it",
+         edited({m.first_test: "assert True  # no more tests"}),
+         events=["edited-cell"])
+    deleted = copy.deepcopy(m.correct[m.notebook])
+    deleted.cells.remove(m.cell(deleted, m.first_test))
+    case("deleted-test", "a test cell deleted: nbgrader puts it back", deleted, events=["deleted-cell"])
+    duplicated = copy.deepcopy(m.correct[m.notebook])
+    test = m.cell(duplicated, m.first_test)
+    twin = copy.deepcopy(test)
+    twin.id = f"{test.id[:50]}-copy"  # JupyterLab gives a pasted cell its own id; the grade_id stays
+    duplicated.cells.insert(duplicated.cells.index(test) + 1, twin)
+    case("duplicated-test", "a test cell duplicated: graded once, not a stopped run", duplicated,
+         events=["duplicated-cell"])
+    case("cell-type-changed", "an answer cell turned into markdown: changed back and run",
+         edited(cell_type="markdown"), events=["cell-type-changed"])
+    for name, spec in m.definition.get("CASES", {}).items():
+        case(name, spec["why"], edited(spec["edits"]), lost=spec.get("scores", {}), events=spec.get("events", ()),
+             flags=spec.get("flags", ()))
+    return table
+
+
+def limits(module):
+    """Command-line limits for grading a module's corpus (the definition's LIMITS override them)."""
+    chosen = {"--cell-timeout": 60, "--timeout": 600, "--memory": 3072, "--processes": 32,
+              **definition(module).get("LIMITS", {})}
+    return [str(item) for pair in chosen.items() for item in pair]
+
+
+if __name__ == "__main__":  # print the table: python tests/submissions/corpus.py [MODULE]
+    import sys
+    import tempfile
+
+    module = sys.argv[1] if len(sys.argv) > 1 else "00-measuring-scale"
+    with tempfile.TemporaryDirectory() as scratch:
+        table = build(module, pathlib.Path(scratch))
+    cells = [cell for _, cell in next(iter(table.values()))["scores"]]
+    print(f"| case | {' | '.join(cells)} | events | integrity flags |")
+    print("|---" * (len(cells) + 3) + "|")
+    for case, want in table.items():
+        scores = ["manual" if s is None else f"{s:g}" for s in want["scores"].values()]
+        print(f"| {case} | {' | '.join(scores)} | {', '.join(sorted(want['events'])) or '-'} | "
+              f"{', '.join(sorted(want['flags'])) or '-'} |")
