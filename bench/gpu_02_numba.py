@@ -41,10 +41,10 @@ def main(argv=None):
 
     # Module globals, not locals of main(): the simulator swaps its own `cuda` module into a
     # kernel's globals, which it cannot do for a closure variable.
-    global numba, np, cuda, njit, prange
+    global numba, np, cuda
     import numba
     import numpy as np
-    from numba import cuda, njit, prange
+    from numba import cuda
 
     @cuda.jit
     def saxpy(a, x, y, out):
@@ -67,22 +67,7 @@ def main(argv=None):
             labels[i] = best_j
             distances[i] = best
 
-    @njit(parallel=True)
-    def assign_parallel(X, centroids):
-        labels = np.empty(X.shape[0], dtype=np.int64)
-        inertia = 0.0
-        for i in prange(X.shape[0]):
-            best, best_j = np.inf, 0
-            for j in range(centroids.shape[0]):
-                distance = 0.0
-                for f in range(X.shape[1]):
-                    diff = X[i, f] - centroids[j, f]
-                    distance += diff * diff
-                if distance < best:
-                    best, best_j = distance, j
-            labels[i] = best_j
-            inertia += best
-        return labels, inertia
+    from bench_02_numba import assign_parallel  # the CPU reference, as `make bench` times it
 
     def gpu_seconds(launch, repeats):
         launch()
