@@ -76,6 +76,20 @@ class Course:
                     out[(notebook.name, grade.name)] = (grade.score, grade.max_score, grade.needs_manual_grade)
         return out
 
+    def errors(self, module, student):
+        """{grade_id: "Name: message"} for the graded cells that raised or wrote to stderr (which
+        nbgrader scores 0), from the autograded notebooks: why a cell lost its points."""
+        out = {}
+        for path in sorted((self.root / "autograder" / "class" / "autograded" / student / module).glob("*.ipynb")):
+            for cell in nbformat.read(path, as_version=4).cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                for output in cell.get("outputs", []):
+                    if grade_id and output.output_type == "error":
+                        out[grade_id] = f"{output.ename}: {output.evalue}"[-600:]
+                    elif grade_id and output.get("name") == "stderr":
+                        out[grade_id] = f"stderr: {output.text}"[-600:]
+        return out
+
 
 class PeakMemory:
     """Samples the resident memory of a process and all its descendants, summed, until stopped."""

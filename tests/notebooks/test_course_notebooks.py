@@ -53,7 +53,7 @@ def test_solution_scores_full_marks_within_budget(graded):
     autograded = {cell: s for cell, s in scores.items() if not s[2]}
     assert autograded, f"{module} has no autograded cells"
     lost = {cell: f"{score}/{max_score}" for cell, (score, max_score, _) in autograded.items() if score != max_score}
-    assert not lost, f"the solution of {module} lost points in: {lost}"
+    assert not lost, f"the solution of {module} lost points in: {lost}\n{course.errors(module, 'solution')}"
     assert any(manual for *_, manual in scores.values()), f"{module} needs a written answer graded by hand"
 
 
@@ -74,4 +74,4 @@ def test_wrong_answers_lose_exactly_their_points(graded):
                 if not manual}
         wrong = {cell: f"scored {got[cell]}, expected {want[cell]}" for cell in want if got[cell] != want[cell]}
         which = "; ".join(f"{name} ({sample['why']})" for name, sample in group.items())
-        assert not wrong, f"{module} samples {which}: {wrong}"
+        assert not wrong, f"{module} samples {which}: {wrong}\n{course.errors(module, f'sample-{k}')}"
