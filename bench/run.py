@@ -1,11 +1,13 @@
 """`make bench`: every module's headline comparison side by side, in one run.
 
 Each bench_*.py file beside this one has a `run(table)` that measures and adds rows. Numbers
-come from this run only; the table goes to bench/RESULTS.md with the machine it came from.
+come from this run only; the table goes to bench/RESULTS.md with the machine it came from (a
+run of some of them, `python bench/run.py class`, to bench/RESULTS-class.md).
 """
 
 import datetime
 import importlib.util
+import os
 import pathlib
 import sys
 import time
@@ -51,10 +53,15 @@ def main(selected=()):
         spec.loader.exec_module(module)
         module.run(table)
     elapsed = time.monotonic() - started
-    report = (f"# Benchmark results\n\nMeasured by `make bench` on {datetime.date.today()} in {elapsed:.0f} s.\n\n"
+    # A partial run (`python bench/run.py class`) gets a file of its own: RESULTS.md stays whole.
+    name = f"RESULTS-{'-'.join(selected)}.md" if selected else "RESULTS.md"
+    settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_"))
+    command = f"{settings + ' ' if settings else ''}python bench/run.py {' '.join(selected)}".strip() \
+        if selected or settings else "make bench"
+    report = (f"# Benchmark results\n\nMeasured by `{command}` on {datetime.date.today()} in {elapsed:.0f} s.\n\n"
               f"```\n{me}\n```\n\n{table.markdown()}\n")
-    (HERE / "RESULTS.md").write_text(report)
-    print(f"\nwrote bench/RESULTS.md ({elapsed:.0f} s)")
+    (HERE / name).write_text(report)
+    print(f"\nwrote bench/{name} ({elapsed:.0f} s)")
 
 
 if __name__ == "__main__":
