@@ -8,8 +8,9 @@ tests/submissions/corpus/<module>.py, or, for a module without one, from its not
     NOTEBOOK = "00-measuring-scale.ipynb"   # the notebook the cases edit (default: the first)
     TARGET = "speedup-efficiency"           # the solution cell generic cases break (default: the
                                             # middle code solution cell)
-    NEEDS_TARGET = ["speedup-efficiency-tests"]  # test cells that fail without it (default: the
-                                            # test cells between TARGET and the next solution cell)
+    NEEDS_TARGET = ["speedup-efficiency-tests"]  # test cells that fail without it (default: those
+                                            # that read a name TARGET binds, directly or through
+                                            # later cells that read one)
     CASES = {"name": {"why": ..., "edits": {grade_id: new source}, "scores": {grade_id: score},
                       "events": [...], "flags": [...]}}
 
@@ -19,6 +20,7 @@ written. A case breaks TARGET either without killing the kernel (only NEEDS_TARG
 killing it (every test cell from TARGET on scores 0, every cell before keeps its points).
 """
 
+import ast
 import copy
 import pathlib
 import runpy
@@ -65,6 +67,39 @@ def _without_markers(source):
                      if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _names(source):
+    """(global names a cell reads, global names it binds); IPython magics left out. A function's
+    parameters and locals, and a comprehension's variables, are neither."""
+    code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    read, bound = set(), set()
+
+    def visit(node, local):
+        if isinstance(node, SCOPES):
+            if not local and not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                                                   ast.GeneratorExp)):
+                bound.add(node.name)
+            args = getattr(node, "args", None)
+            params = {a.arg for a in ast.walk(args) if isinstance(a, ast.arg)} if isinstance(args, ast.arguments) else set()
+            stores = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            local = local | params | stores | {"<scope>"}
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                read.update({node.id} - local)
+            elif not local:
+                bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and not local:
+            bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    visit(ast.parse(code), frozenset())
+    return read, bound
+
+
 def correct_notebook(module, name):
     """The lesson with every solution cell answered as in the instructor's source."""
     lesson = nbformat.read(REPO / "lessons" / module / name, as_version=4)
@@ -91,16 +126,29 @@ class Module:
         answers = [_meta(c)["grade_id"] for c in cells
                    if _meta(c).get("solution") and not _meta(c).get("grade") and c.cell_type == "code"]
         self.target = self.definition.get("TARGET", answers[len(answers) // 2])
-        after = self.order[self.order.index(self.target) + 1:]
-        following = [g for g in after if g in answers]
-        until = self.order.index(following[0]) if following else len(self.order)
         self.tests = {name: [(_meta(c)["grade_id"], float(_meta(c)["points"]), c.cell_type == "code"
                               and not _meta(c).get("solution"))
                              for c in nb.cells if _meta(c).get("grade")] for name, nb in self.correct.items()}
         autograded = {g for g, _, auto in self.tests[self.notebook] if auto}
-        self.needs_target = self.definition.get(
-            "NEEDS_TARGET", [g for g in self.order[self.order.index(self.target) + 1:until] if g in autograded])
+        source = nbformat.read(REPO / "solutions" / module / self.notebook, as_version=4)  # hidden tests too
+        self.needs_target = self.definition.get("NEEDS_TARGET") or self._needing(source.cells, autograded)
         self.first_test = next(g for g in self.order if g in autograded)
+
+    def _needing(self, cells, autograded):
+        """Test cells that fail when TARGET raises before binding anything: those that read a name
+        only TARGET binds, or one bound by a later cell that read such a name (and so raised too)."""
+        code = [cell for cell in cells if cell.cell_type == "code"]
+        at = next(i for i, cell in enumerate(code) if _meta(cell).get("grade_id") == self.target)
+        before = set().union(*(_names(cell.source)[1] for cell in code[:at]))
+        missing, needing = _names(code[at].source)[1] - before, []
+        for cell in code[at + 1:]:
+            read, bound = _names(cell.source)
+            if (read - bound) & missing:  # a name the cell binds itself is its own
+                needing += [_meta(cell)["grade_id"]] if _meta(cell).get("grade_id") in autograded else []
+                missing |= bound - before
+            else:
+                missing -= bound
+        return needing
 
     def cell(self, notebook, grade_id):
         return next(c for c in notebook.cells if _meta(c).get("grade_id") == grade_id)
