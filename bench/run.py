@@ -55,9 +55,8 @@ def main(selected=()):
     elapsed = time.monotonic() - started
     # A partial run (`python bench/run.py class`) gets a file of its own: RESULTS.md stays whole.
     name = f"RESULTS-{'-'.join(selected)}.md" if selected else "RESULTS.md"
-    settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_"))
-    command = f"{settings + ' ' if settings else ''}python bench/run.py {' '.join(selected)}".strip() \
-        if selected or settings else "make bench"
+    settings = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_")]
+    command = " ".join([*settings, "python bench/run.py", *selected]) if selected or settings else "make bench"
     report = (f"# Benchmark results\n\nMeasured by `{command}` on {datetime.date.today()} in {elapsed:.0f} s.\n\n"
               f"```\n{me}\n```\n\n{table.markdown()}\n")
     (HERE / name).write_text(report)

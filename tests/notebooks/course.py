@@ -83,10 +83,10 @@ class Course:
         for path in sorted((self.root / "autograder" / "class" / "autograded" / student / module).glob("*.ipynb")):
             for cell in nbformat.read(path, as_version=4).cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                for output in cell.get("outputs", []):
-                    if grade_id and output.output_type == "error":
+                for output in cell.get("outputs", []) if grade_id else []:
+                    if output.output_type == "error":
                         out[grade_id] = f"{output.ename}: {output.evalue}"[-600:]
-                    elif grade_id and output.get("name") == "stderr":
+                    elif output.get("name") == "stderr":
                         out[grade_id] = f"stderr: {output.text}"[-600:]
         return out
 

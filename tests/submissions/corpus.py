@@ -67,8 +67,8 @@ def _without_markers(source):
                      if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
-          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+NAMED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+SCOPES = NAMED_SCOPES + (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _names(source):
@@ -77,26 +77,25 @@ def _names(source):
     code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
     read, bound = set(), set()
 
-    def visit(node, local):
+    def visit(node, top, local):
         if isinstance(node, SCOPES):
-            if not local and not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-                                                   ast.GeneratorExp)):
+            if top and isinstance(node, NAMED_SCOPES):
                 bound.add(node.name)
-            args = getattr(node, "args", None)
-            params = {a.arg for a in ast.walk(args) if isinstance(a, ast.arg)} if isinstance(args, ast.arguments) else set()
+            args = node.args if isinstance(getattr(node, "args", None), ast.arguments) else None
+            params = {a.arg for a in ast.walk(args) if isinstance(a, ast.arg)} if args else set()
             stores = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-            local = local | params | stores | {"<scope>"}
+            top, local = False, local | params | stores
         elif isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 read.update({node.id} - local)
-            elif not local:
+            elif top:
                 bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)) and not local:
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and top:
             bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
         for child in ast.iter_child_nodes(node):
-            visit(child, local)
+            visit(child, top, local)
 
-    visit(ast.parse(code), frozenset())
+    visit(ast.parse(code), True, frozenset())
     return read, bound
 
 
@@ -144,7 +143,8 @@ class Module:
         for cell in code[at + 1:]:
             read, bound = _names(cell.source)
             if (read - bound) & missing:  # a name the cell binds itself is its own
-                needing += [_meta(cell)["grade_id"]] if _meta(cell).get("grade_id") in autograded else []
+                if _meta(cell).get("grade_id") in autograded:
+                    needing.append(_meta(cell)["grade_id"])
                 missing |= bound - before
             else:
                 missing -= bound

@@ -101,9 +101,9 @@ def test_submissions_are_never_modified(graded):
 def test_every_student_gets_feedback_without_hidden_tests(graded):
     module, table, _, _, runs = graded
     hidden, visible = set(), set()
+    pattern = r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS"
     for path in (REPO / "solutions" / module).glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
-            pattern = r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS"
             for block in re.findall(pattern, cell.source, re.S):
                 hidden |= {html.escape(line.strip()) for line in block.splitlines() if len(line.strip()) > 25}
             visible |= {html.escape(line.strip()) for line in re.sub(pattern, "", cell.source, flags=re.S).splitlines()}
