@@ -160,10 +160,11 @@ def grade_class(module, submissions=None, workers=None, scheduler=None, db=None,
     if not (source_root / module).is_dir():
         raise SystemExit(f"no module {module!r} in {source_root}")
     submissions = pathlib.Path(submissions or DEFAULT_OUT / "submitted").resolve()
-    submitted = out / "submitted" if submissions.is_file() else submissions
+    submitted = submissions
+    if submissions.is_file():  # an LMS zip: zip_collect reads the release notebooks' names from OUT's config
+        write_config(out, db_url, source=source_root, release=RELEASE)
+        submitted = collect.from_zip(submissions, module, out, regexp)
     write_config(out, db_url, source=source_root, release=RELEASE, submitted=submitted)
-    if submissions.is_file():
-        collect.from_zip(submissions, module, out, regexp)
     results_dir = out / "results" / module
     results_dir.mkdir(parents=True, exist_ok=True)
 

@@ -1,10 +1,11 @@
 """Submissions: a folder in nbgrader's submitted/ layout, or an LMS zip collected by nbgrader.
 
 A folder is only read, never written: each student's files are read into memory (and
-checksummed, which is how a later run knows what is already graded). A zip is copied into the
-output course's downloaded/ folder and unpacked there by plain `nbgrader zip_collect`, which
-maps file names to students with the course's FileNameCollectorPlugin.named_regexp (or
---regexp), into OUT/submitted.
+checksummed, which is how a later run knows what is already graded). A zip is unpacked by
+plain `nbgrader zip_collect`, which maps file names to students with the course's
+FileNameCollectorPlugin.named_regexp (or --regexp), into a folder of the grader's own,
+OUT/collected/MODULE/<the zip's checksum>/: the zip itself, and whatever the instructor keeps
+in OUT/downloaded or OUT/submitted, are never touched.
 """
 
 import hashlib
@@ -41,24 +42,33 @@ def students(submitted, module):
 
 
 def from_zip(archive, module, out, regexp=None):
-    """Collect an LMS zip with `nbgrader zip_collect` into OUT/submitted; returns that folder.
+    """Collect an LMS zip with `nbgrader zip_collect`; returns the folder of submissions it made.
 
-    OUT must hold the nbgrader_config.py written by classrun (submitted_directory = submitted)."""
-    target = pathlib.Path(out) / "downloaded" / module / "archive"
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    shutil.copy(archive, target)
+    OUT must hold the nbgrader_config.py written by classrun (the release notebooks tell
+    zip_collect which files to expect). The same zip collects into the same folder, so a
+    resumed run finds its students' files unchanged."""
+    archive = pathlib.Path(archive)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:16]
+    relative = pathlib.Path("collected") / module / digest
+    folder = pathlib.Path(out) / relative
+    submitted = folder / "submitted"
+    if (folder / "complete").exists():
+        return submitted
+    shutil.rmtree(folder, ignore_errors=True)  # an interrupted collection of this zip: ours to redo
+    (folder / "downloaded" / module / "archive").mkdir(parents=True)
+    shutil.copy(archive, folder / "downloaded" / module / "archive")
     bin_dir = pathlib.Path(sys.executable).parent
-    command = [str(bin_dir / "nbgrader"), "zip_collect", module, "--force", "--log-level=WARN"]
+    command = [str(bin_dir / "nbgrader"), "zip_collect", module, "--log-level=WARN",
+               f"--ZipCollectApp.downloaded_directory={relative / 'downloaded'}",
+               f"--CourseDirectory.submitted_directory={relative / 'submitted'}"]
     if regexp:
         command.append(f"--FileNameCollectorPlugin.named_regexp={regexp}")
     run = subprocess.run(command, cwd=out, capture_output=True, text=True,
                          env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
     if run.returncode != 0:
         raise RuntimeError(f"nbgrader zip_collect failed:\n{run.stdout}{run.stderr}")
-    submitted = pathlib.Path(out) / "submitted"
     if not submitted.is_dir() or not students(submitted, module):
         raise RuntimeError(f"nbgrader zip_collect found no submissions in {archive}; check the file names against "
                            f"FileNameCollectorPlugin.named_regexp (or pass --regexp):\n{run.stdout}{run.stderr}")
+    (folder / "complete").touch()
     return submitted

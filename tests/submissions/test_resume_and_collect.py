@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 import zipfile
 
 from nbgrader.api import Gradebook
 
 import tiny
-from classgrading import BIN, REPO, autograder, kill_group, last_run, processes_in, wait_for
+from classgrading import BIN, REPO, autograder, checksums, kill_group, last_run, processes_in, wait_for
 
 
 def scores(db_url):
@@ -39,7 +40,7 @@ def test_killed_run_resumes_without_loss(tmp_path):
     done = sorted(p.stem for p in results.glob("*.json"))
     assert 2 <= len(done) < len(students), f"the kill came too late to test anything: {done}"
     # Kernels die with their grading process (a parent-death signal): none is left running.
-    assert wait_for(lambda: not processes_in(f"/tmp/autograder-r{tag}"), timeout=30), "kernels left behind"
+    assert wait_for(lambda: not processes_in(os.path.join(tempfile.gettempdir(), f"autograder-r{tag}")), timeout=30), "kernels left behind"
 
     autograder(*args)
     run = last_run(out, "tiny")
@@ -65,11 +66,23 @@ def test_lms_zip_is_collected_by_nbgrader_and_graded(tmp_path):
     with zipfile.ZipFile(archive, "w") as z:
         for student in ("ada", "bob"):
             z.write(tmp_path / "folder" / student / "tiny" / "tiny.ipynb", f"submissions/{student}/tiny.ipynb")
+    # The instructor keeps the download where nbgrader's zip_collect looks for it, and has already
+    # collected a student by hand into OUT/submitted: grading the zip touches neither.
     out = tmp_path / "out"
-    autograder("grade", "tiny", "--submissions", archive, "--source", source, "--out", out, "--workers", 1)
+    kept = out / "downloaded" / "tiny" / "archive" / "download.zip"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(archive.read_bytes())
+    by_hand = out / "submitted" / "ada" / "tiny" / "tiny.ipynb"
+    by_hand.parent.mkdir(parents=True)
+    by_hand.write_text("a student's file, collected by hand")
+    before = checksums(out)
+    for _ in range(2):  # the second run finds everyone graded, from the same collected files
+        run = autograder("grade", "tiny", "--submissions", kept, "--source", source, "--out", out, "--workers", 1)
+    assert "2 student(s) already graded" in run.stdout
     assert scores(f"sqlite:///{out / 'gradebook.db'}") == {"ada": 1.0, "bob": 0.0}
-    assert (out / "submitted" / "ada" / "tiny" / "tiny.ipynb").exists(), "zip_collect fills OUT/submitted"
-    assert zipfile.ZipFile(archive).testzip() is None
+    assert {path: digest for path, digest in checksums(out).items() if path in before} == before, \
+        "collecting a zip changed or deleted the instructor's files"
+    assert zipfile.ZipFile(kept).testzip() is None
 
 
 def test_grading_on_a_given_dask_scheduler(tmp_path):
