@@ -123,6 +123,7 @@ class SandboxedExecute(Execute):
         nb, resources = super().preprocess(nb, resources, km)
         resources["lane"]["waited"] += self.lane.waited
         resources["lane"]["alone"] += self.lane.alone
+        resources["lane"]["held"] += self.lane.held
         return nb, resources
 
     def start_new_kernel(self, **kw):  # a starting kernel computes too: it runs in the shared lane
@@ -215,11 +216,11 @@ class SafeAutograde(Autograde):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.events = {}  # notebook name -> [(kind, message)]
-        self.lane = {"waited": 0.0, "alone": 0.0}
+        self.lane = {"waited": 0.0, "alone": 0.0, "held": []}
 
     def init_single_notebook_resources(self, notebook_filename):
         resources = super().init_single_notebook_resources(notebook_filename)
-        resources["autograder"], resources["lane"] = [], {"waited": 0.0, "alone": 0.0}
+        resources["autograder"], resources["lane"] = [], {"waited": 0.0, "alone": 0.0, "held": []}
         resources["release_cells"] = self.release_cells(resources["nbgrader"]["notebook"])
         return resources
 

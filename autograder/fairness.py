@@ -62,8 +62,20 @@ class Lane:
 
     def __init__(self, path=None):
         self.waited = self.alone = 0.0  # seconds waiting for, and holding, the exclusive lane
+        # [kind ("shared" or "alone"), start, end] of every hold, in time.time() seconds: the
+        # same clock in every process of the machine, so a test can check that no hold overlapped
+        # another process's "alone" one.
+        self.held = []
         self._lock = open(path, "a") if path else None
         self._gate = open(path + ".gate", "a") if path else None
+
+    @contextlib.contextmanager
+    def _holding(self, kind):
+        start = time.time()
+        try:
+            yield
+        finally:
+            self.held.append([kind, start, time.time()])
 
     @contextlib.contextmanager
     def shared(self):
@@ -74,7 +86,8 @@ class Lane:
         fcntl.flock(self._gate, fcntl.LOCK_UN)
         fcntl.flock(self._lock, fcntl.LOCK_SH)
         try:
-            yield
+            with self._holding("shared"):
+                yield
         finally:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
 
@@ -90,7 +103,8 @@ class Lane:
             got = time.monotonic()
             self.waited += got - asked
             try:
-                yield
+                with self._holding("alone"):
+                    yield
             finally:
                 self.alone += time.monotonic() - got
                 fcntl.flock(self._lock, fcntl.LOCK_UN)

@@ -127,8 +127,10 @@ def grade(root):
     # Step 4: nbgrader's feedback, and a page for each notebook it could not grade.
     feedback_root = root / "feedback" / student / module
     if any((root / "autograded" / student / module).glob("*.ipynb")):
-        with Lane(job["lane"]).shared():
+        lane = Lane(job["lane"])
+        with lane.shared():
             GenerateFeedback(coursedir=app.coursedir, parent=app).start()
+        converter.lane["held"] += lane.held
     feedback_root.mkdir(parents=True, exist_ok=True)
     for name in expected:
         autograded = root / "autograded" / student / module / f"{name}.ipynb"

@@ -94,3 +94,7 @@ def test_exclusive_lane_waits_for_shared_work_and_blocks_new_work(tmp_path):
         t.join()
     assert events == ["shared start", "shared end", "timing start", "timing end", "late shared"]
     assert writer.waited >= 0.2 and writer.alone >= 0.4
+    # What each recorded (the corpus test checks a graded class with these): one after the other.
+    (kind_r, start_r, end_r), (kind_w, start_w, end_w), (kind_l, start_l, _) = reader.held + writer.held + late.held
+    assert (kind_r, kind_w, kind_l) == ("shared", "alone", "shared")
+    assert end_r <= start_w and end_w - start_w >= 0.4 and end_w <= start_l
