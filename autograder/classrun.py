@@ -77,8 +77,11 @@ def prepare_module(module, source, db_url):
         gradebook.copy_assignment(template_url, db_url, module)
         extensions = gradebook.late_rules(db_url, template_url, module)
         layout = gradebook.layout(template_url, module)
+        # The source notebooks hold the solutions: a student's kernel must not find them in its
+        # course folder. nbgrader autograde needs only the other files (data) of source/.
         module_files = {"gradebook.db": template.read_bytes(),
-                        **{f"source/{module}/{k}": v for k, v in collect.read_submission(source).items()},
+                        **{f"source/{module}/{k}": v for k, v in collect.read_submission(source).items()
+                           if not k.endswith(".ipynb")},
                         **{f"release/{module}/{path.name}": path.read_bytes() for path in release.glob("*.ipynb")}}
     timing = [grade_id for path in sorted(source.glob("*.ipynb"))
               for grade_id in fairness.timing_cells(nbformat.read(path, as_version=4))]

@@ -10,7 +10,9 @@ It flags code that could fake a grade, for a person to review (a flag changes no
 - nbgrader-env: reading NBGRADER_EXECUTION (or any NBGRADER_ variable): code that behaves
              differently when graded;
 - dynamic:   exec/eval/compile/__import__ of code that is not a plain string, which hides what
-             runs from this scan.
+             runs from this scan;
+- course-files: naming a file of the grading course around the notebook (its gradebook holds
+             every test cell, hidden ones included; feedback removes hidden lines a cell prints).
 
 Every code cell is scanned, including test cells a student edited (nbgrader restores those
 before grading, but the edit says something). Run alone: `python -m autograder.integrity NB...`.
@@ -29,8 +31,9 @@ CLOCK_MODULES = {"time", "timeit"}
 GRADER_MODULES = {"scalinglab", "runpy", "importlib", "subprocess", "pickle", "cloudpickle", "numpy", "tempfile",
                   "secrets", "signal", "os", "multiprocessing", "types"}
 GRADER_NAMES = re.compile(r"scalinglab\.grading|_speed_child|\bgrading\.py\b")
+COURSE_FILES = re.compile(r"gradebook|source_cell|grade_cells|nbgrader_config|\.\./\.\./")
 MUTATORS = {"pop", "update", "setdefault", "clear", "popitem", "__setitem__", "__delitem__"}
-CATEGORIES = ("clock", "builtins", "sys.modules", "grader", "nbgrader-env", "dynamic")
+CATEGORIES = ("clock", "builtins", "sys.modules", "grader", "nbgrader-env", "dynamic", "course-files")
 
 
 def _code(source):
@@ -147,6 +150,8 @@ class _Scanner(ast.NodeVisitor):
                 self.flag("nbgrader-env", node, f"mentions {node.value!r}")
             elif GRADER_NAMES.search(node.value):
                 self.flag("grader", node, f"mentions {node.value!r}")
+            elif COURSE_FILES.search(node.value):
+                self.flag("course-files", node, f"mentions {node.value!r}, a file of the grading course")
 
     def visit_Name(self, node):
         if "NBGRADER" in node.id:

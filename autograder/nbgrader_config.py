@@ -26,13 +26,14 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # A student who deletes a test cell gets it back before grading.
 c.OverwriteCells.add_missing_cells = True
-# Feedback never shows hidden tests: neither their lines nor the tracebacks that quote them.
+# Feedback never shows hidden tests: not their lines, not the tracebacks that quote them, not a
+# student's output that prints them.
 _spec = importlib.util.spec_from_file_location("autograder_feedback", os.path.join(here, "feedback.py"))
 _feedback = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_feedback)
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    _feedback.HiddenTestTracebacks,  # before ClearHiddenTests, which removes the marker it looks for
+    _feedback.HideHiddenTests,  # before ClearHiddenTests, which removes the marker it looks for
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

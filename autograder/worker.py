@@ -49,6 +49,7 @@ def grade_student(job, module_files):
     root = pathlib.Path(tempfile.mkdtemp(prefix=f"autograder-{student}-"))
     try:
         _write(root, module_files)
+        (root / "source" / module).mkdir(parents=True, exist_ok=True)  # autograde copies its data files, if any
         _write(root / "submitted" / student / module, job["files"])
         cell_timeout = limits["cell_timeout"]
         write_config(root, f"sqlite:///{root / 'gradebook.db'}", source="source", release="release", extra=[

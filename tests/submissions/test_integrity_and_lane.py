@@ -31,6 +31,8 @@ def flags(*cells, lesson=()):
     ("import runpy\nrunpy.run_path = lambda p: {}", "grader"),
     ("import os\nif os.environ.get('NBGRADER_EXECUTION'):\n    pass", "nbgrader-env"),
     ("exec(compile(source, 'x', 'exec'))", "dynamic"),
+    ("import sqlite3\nsqlite3.connect('../../../gradebook.db')", "course-files"),
+    ("import glob\nglob.glob('../../../source/*/*.ipynb')", "course-files"),
 ])
 def test_tampering_is_flagged(code, category):
     assert category in flags(code)
