@@ -3,7 +3,7 @@
 Every case starts from the module's lesson with the instructor's solutions typed in (what a
 good student hands in) and breaks one thing. Generic cases are made for any module from its
 notebooks; module-specific cases (partial, slow, memoised, hard-coded ...) come from
-tests/submissions/corpus/<module>.py, or, for a module without one, from its notebook-tier samples:
+tests/submissions/corpus/<module>.py, after its notebook-tier samples where it says WITH_SAMPLES:
 
     NOTEBOOK = "00-measuring-scale.ipynb"   # the notebook the cases edit (default: the first)
     TARGET = "speedup-efficiency"           # the solution cell generic cases break (default: the
@@ -13,6 +13,7 @@ tests/submissions/corpus/<module>.py, or, for a module without one, from its not
                                             # later cells that read one)
     CASES = {"name": {"why": ..., "edits": {grade_id: new source}, "scores": {grade_id: score},
                       "events": [...], "flags": [...]}}
+    WITH_SAMPLES = True                     # the module's notebook-tier samples come first
 
 Expected scores: every autograded cell keeps full marks unless the case says otherwise; a
 manually graded answer stays to be graded by hand (None), or scores 0 when nothing was
@@ -27,9 +28,8 @@ import runpy
 
 import nbformat
 
-from repo import REPO
-
 HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent.parent  # also when run as a script (the table printer below)
 
 LOOP = "while True:\n    pass\n"
 BARE_EXCEPT_LOOP = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass\n"
@@ -40,22 +40,29 @@ FORK_LOOP = ("import os, time\n"
 SYS_EXIT = "import sys\nsys.exit('giving up here')\n"
 OS_EXIT = "import os\nos._exit(3)\n"
 SEGFAULT = "import ctypes\nctypes.string_at(0)  # reads address 0: SIGSEGV\n"
+# The kernel runs three folders below its grading course (autograded/STUDENT/MODULE): the
+# gradebook there holds every test cell, hidden tests included; the solutions are not there.
+READS_GRADEBOOK = ("\nimport glob, sqlite3\n"
+                   "for _db in glob.glob('../../../gradebook.db'):\n"
+                   "    for (_text,) in sqlite3.connect(_db).execute('SELECT source FROM source_cell'):\n"
+                   "        print(_text)\n"
+                   "print('source notebooks found:', len(glob.glob('../../../source/*/*.ipynb')))\n")
 CLOCK_PATCH = ("\nimport os, time\n_real_clock = time.perf_counter\n"
                "time.perf_counter = lambda: _real_clock()  # same clock, patched all the same\n"
                "graded = os.environ.get('NBGRADER_EXECUTION') == 'autograde'\n")
 
 
 def definition(module):
-    """tests/submissions/corpus/<module>.py, or else the module's wrong-answer samples of the notebook
-    tier (tests/notebooks/samples/<module>.py: the same edits-and-scores format) as its own cases."""
+    """tests/submissions/corpus/<module>.py. Its CASES follow the module's wrong-answer samples of the
+    notebook tier (tests/notebooks/samples/<module>.py: the same edits-and-scores format) where it
+    sets WITH_SAMPLES = True; a module without a corpus file has just those samples."""
     path = HERE / "corpus" / f"{module}.py"
-    if path.exists():
-        return runpy.run_path(str(path))
+    found = runpy.run_path(str(path)) if path.exists() else {"WITH_SAMPLES": True}
     samples = REPO / "tests" / "notebooks" / "samples" / f"{module}.py"
-    if samples.exists():
-        found = runpy.run_path(str(samples))
-        return {"NOTEBOOK": found["NOTEBOOK"], "CASES": found["SAMPLES"]}
-    return {}
+    if found.get("WITH_SAMPLES") and samples.exists():
+        tier = runpy.run_path(str(samples))
+        found = {"NOTEBOOK": tier["NOTEBOOK"], **found, "CASES": {**tier["SAMPLES"], **found.get("CASES", {})}}
+    return found
 
 
 def _meta(cell):
@@ -237,6 +244,9 @@ def build(module, folder):
          events=["kernel-died"])
     case("clock-patch", "patches time.perf_counter (harmlessly) and checks NBGRADER_EXECUTION",
          edited(append=CLOCK_PATCH), flags=["clock", "nbgrader-env"])
+    case("reads-gradebook", "prints every test cell from the grading course's gradebook (feedback must "
+         "not show the hidden ones) and looks for the solutions", edited(append=READS_GRADEBOOK),
+         flags=["course-files"])
     case("edited-test", "a test cell emptied: nbgrader restores it",
          edited({m.first_test: "assert True  # no more tests"}),
          events=["edited-cell"])

@@ -4,6 +4,8 @@ must give exactly the corpus table (every cell's score, what happened, the integ
 Run A writes a SQLite gradebook on a quiet machine; run B writes a real PostgreSQL gradebook
 while another process keeps one core busy (timing cells are measured alone: fairness.py).
 `make test` grades module 00's corpus; `make test-full` (AUTOGRADER_CORPUS=all) every module's.
+To try new cases quickly, AUTOGRADER_CORPUS_CASES=memoised,hard-coded grades only those (and
+"correct", whose timing cells the fairness test needs).
 """
 
 import csv
@@ -11,6 +13,7 @@ import html
 import json
 import os
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -25,6 +28,7 @@ from repo import REPO
 SELECTED = os.environ.get("AUTOGRADER_CORPUS", "00-measuring-scale")
 MODULES = sorted(p.name for p in (REPO / "lessons").iterdir() if (REPO / "solutions" / p.name).is_dir()) \
     if SELECTED == "all" else SELECTED.split(",")
+ONLY = os.environ.get("AUTOGRADER_CORPUS_CASES")
 
 
 @pytest.fixture(scope="module", params=MODULES)
@@ -32,6 +36,10 @@ def graded(request, tmp_path_factory, postgres):
     module = request.param
     root = tmp_path_factory.mktemp(f"corpus-{module}")
     table = corpus.build(module, root / "submitted")
+    if ONLY:
+        for case in set(table) - {"correct", *ONLY.split(",")}:
+            shutil.rmtree(root / "submitted" / case)
+            del table[case]
     before = checksums(root / "submitted")
     runs = {}
     for name, db, busy in (("sqlite", None, False), ("postgresql", postgres(f"corpus_{module}"), True)):
@@ -109,6 +117,7 @@ def test_every_student_gets_feedback_without_hidden_tests(graded):
             visible |= {html.escape(line.strip()) for line in re.sub(pattern, "", cell.source, flags=re.S).splitlines()}
     # a line the lesson also shows (in a given cell, say) gives nothing away
     hidden = {line for line in hidden if not any(line in shown for shown in visible)}
+    assert hidden, f"no hidden test line of {module} to look for: the check below would pass on anything"
     for run in runs.values():
         for case, want in table.items():
             for notebook in {name for name, _ in want["scores"]}:
@@ -120,6 +129,21 @@ def test_every_student_gets_feedback_without_hidden_tests(graded):
                         f"{case}'s feedback does not say the kernel died"
                 if "unreadable" in want["events"]:
                     assert "could not be read as a notebook" in page
+
+
+def test_student_code_finds_the_hidden_tests_but_not_the_solutions(graded):
+    """The reads-gradebook case's kernel could read the hidden tests (so the feedback test above is
+    a real one), and found no source notebook (the solutions) in its grading course."""
+    module, table, _, _, runs = graded
+    if "reads-gradebook" not in table:
+        pytest.skip("AUTOGRADER_CORPUS_CASES left the reads-gradebook case out")
+    notebook = corpus.Module(module).notebook
+    for run in runs.values():
+        path = run["out"] / "autograded" / "reads-gradebook" / module / notebook
+        printed = "".join(output.get("text", "") for cell in nbformat.read(path, as_version=4).cells
+                          for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+        assert "### BEGIN HIDDEN TESTS" in printed, "the case did not reach the gradebook: the test proves nothing"
+        assert "source notebooks found: 0" in printed
 
 
 def test_gradebooks_hold_every_row_once(graded):
@@ -153,8 +177,17 @@ def test_reports_and_exports(graded):
 
 
 def test_timing_cells_were_measured_alone(graded):
-    """The correct submission's timing cells ran in the exclusive lane (and nobody else computed)."""
+    """While a timing cell ran, no other student's grading computed in the lane: no cell, no kernel
+    start, no feedback. Every grading process records when it held the lane (the same wall clock
+    on one machine); no hold may overlap another student's exclusive one."""
     module, _, _, _, runs = graded
-    for run in runs.values():
-        result = json.loads((run["out"] / "results" / module / "correct.json").read_text())
-        assert result["lane"]["alone"] > 0, "no cell of the correct submission ran in the timing lane"
+    for name, run in runs.items():
+        held = [(path.stem, kind, start, end) for path in (run["out"] / "results" / module).glob("*.json")
+                for kind, start, end in json.loads(path.read_text())["lane"]["held"]]
+        alone = [hold for hold in held if hold[1] == "alone"]
+        assert any(student == "correct" for student, *_ in alone), "the correct submission's timing cells ran shared"
+        overlaps = [(a, b) for a in alone for b in held
+                    if a[0] != b[0] and min(a[3], b[3]) - max(a[2], b[2]) > 1e-3]
+        assert not overlaps, f"{name}: timing cells overlapped other students' work: {overlaps[:5]}"
+        print(f"{module} ({name}): {len(alone)} timing cells, {sum(e - s for _, _, s, e in alone):.1f} s alone; "
+              f"{len(held) - len(alone)} other holds by {len({h[0] for h in held})} students; no overlap")
