@@ -150,3 +150,30 @@ def test_hidden_tests_load_the_grader_from_its_file(monkeypatch):
     fresh = runpy.run_path(folder + "/grading.py")
     assert fresh["check_speedup"].__code__.co_filename.endswith("grading.py")
     fresh["check_reported"](2.0, 2.0)
+
+
+class Measured:
+    """Stands in for a SpeedReport: speedups handed out in order."""
+
+    def __init__(self, *speedups):
+        self.speedups, self.calls = list(speedups), 0
+
+    def __call__(self):
+        self.calls += 1
+        return type("Report", (), {"speedup": self.speedups.pop(0)})()
+
+
+@pytest.mark.parametrize("candidate, reference, passed, reference_calls", [
+    ((1.5,), (), True, 0),                       # fast enough at once: no reference needed
+    ((0.9,), (1.0,), True, 1),                   # busy machine: 60% of the reference's 1.0x
+    ((0.8, 0.8), (1.95, 1.0), True, 2),          # load came and went: a lucky reference, then a busy one
+    ((0.8, 1.3), (1.9,), True, 1),               # the second measurement reaches 1.25x
+    ((0.5, 0.5, 0.5), (1.9, 1.9), False, 2),     # too slow while the machine could do it
+    ((0.3, 0.3, 0.3), (1.0, 1.0), False, 2),     # too slow even beside a busy reference
+])
+def test_a_speedup_is_judged_beside_the_reference_while_the_load_changes(candidate, reference, passed,
+                                                                       reference_calls):
+    measure, measure_reference = Measured(*candidate), Measured(*reference)
+    ok, report, _ = grading.beside_reference(measure, measure_reference, required=1.25)
+    assert ok is passed and measure_reference.calls == reference_calls
+    assert report.speedup == max(candidate[:measure.calls])
