@@ -61,13 +61,18 @@ class Lane:
     """The per-machine lock; with no path, a lane that never waits (one notebook alone)."""
 
     def __init__(self, path=None):
-        self.waited = self.alone = 0.0  # seconds waiting for, and holding, the exclusive lane
+        self.waited = 0.0  # seconds waiting for the exclusive lane
         # [kind ("shared" or "alone"), start, end] of every hold, in time.time() seconds: the
         # same clock in every process of the machine, so a test can check that no hold overlapped
         # another process's "alone" one.
         self.held = []
         self._lock = open(path, "a") if path else None
         self._gate = open(path + ".gate", "a") if path else None
+
+    @property
+    def alone(self):
+        """Seconds this process held the lane exclusively (ran timing cells)."""
+        return sum(end - start for kind, start, end in self.held if kind == "alone")
 
     @contextlib.contextmanager
     def _holding(self, kind):
@@ -106,7 +111,6 @@ class Lane:
                 with self._holding("alone"):
                     yield
             finally:
-                self.alone += time.monotonic() - got
                 fcntl.flock(self._lock, fcntl.LOCK_UN)
         finally:
             fcntl.flock(self._gate, fcntl.LOCK_UN)

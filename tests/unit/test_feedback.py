@@ -24,30 +24,24 @@ def failed_hidden_test():
     return nbformat.v4.new_notebook(cells=[cell])
 
 
-def test_the_course_feedback_hides_hidden_lines_and_their_tracebacks():
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "autograder")).load_config()
-    exporter = HTMLExporter()
-    preprocessors = config.GenerateFeedback.preprocessors
-    assert "nbgrader.preprocessors.ClearHiddenTests" in preprocessors
-    for preprocessor in preprocessors:
-        if "GetGrades" not in str(preprocessor):  # reads scores from a gradebook: not what is tested here
-            exporter.register_preprocessor(preprocessor)  # as nbgrader's converters do: not enabled here
-    page, _ = exporter.from_notebook_node(failed_hidden_test())
-    page = html.unescape(re.sub(r"<[^>]+>", "", page))  # the text a student reads
-    assert "double(-2) == -4" not in page, "the hidden test shows in the feedback"
-    assert "double(-2) should be -4" in page, "the error's message (written for students) should stay"
-    assert "double(3) == 6" in page, "the visible test should stay"
-
-
 def feedback_text(notebook):
+    """The text a student reads in the course's feedback page for `notebook`."""
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "autograder")).load_config()
     exporter = HTMLExporter()
     for preprocessor in config.GenerateFeedback.preprocessors:
-        if "GetGrades" not in str(preprocessor):
-            exporter.register_preprocessor(preprocessor)
+        if "GetGrades" not in str(preprocessor):  # reads scores from a gradebook: not what is tested here
+            exporter.register_preprocessor(preprocessor)  # as nbgrader's converters do: not enabled here
     page, _ = exporter.from_notebook_node(notebook)
-    return html.unescape(re.sub(r"<[^>]+>", "", page))
+    return html.unescape(re.sub(r"<[^>]+>", "", page))  # the text a student reads
 
+
+def test_the_course_feedback_hides_hidden_lines_and_their_tracebacks():
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "autograder")).load_config()
+    assert "nbgrader.preprocessors.ClearHiddenTests" in config.GenerateFeedback.preprocessors
+    page = feedback_text(failed_hidden_test())
+    assert "double(-2) == -4" not in page, "the hidden test shows in the feedback"
+    assert "double(-2) should be -4" in page, "the error's message (written for students) should stay"
+    assert "double(3) == 6" in page, "the visible test should stay"
 
 def test_hidden_lines_that_a_student_prints_are_removed_from_feedback():
     """Student code can read the grading course's gradebook (it holds every test cell) and print it."""
